@@ -1,0 +1,1 @@
+"""The record: tables, sessions, queries and migrations."""

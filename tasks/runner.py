@@ -1,0 +1,350 @@
+"""Run one task: claim it, call its model, deliver the answer, record the end."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from db import queries
+from db.keys import KeyUnreadable
+from db.models import Task, TaskStatus
+from tasks.delivery import ChannelUnreachable, TaskThread, notify_moved_to_dm, open_dm
+from tasks.llm import (
+    CallDeadline,
+    ChatStream,
+    Endpoint,
+    LLMCancelled,
+    LLMFailure,
+    Usage,
+    describe_failure,
+    with_retries,
+)
+from tasks.messages import TaskCard, cancelled_note, failure_text
+from tasks.runtime import Runtime
+from tasks.url_policy import UnsafeURL, check_model_url
+
+logger = logging.getLogger(__name__)
+
+MAX_RUN_ATTEMPTS = 3
+FIRST_SHOW_DELAY_SECONDS = 0.5
+UPDATE_INTERVAL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed task, copied out of the database so no session is held while it runs."""
+
+    task_id: int
+    prompt: str
+    model_name: str
+    endpoint: Endpoint | None
+    endpoint_problem: str | None
+    asker_user_id: str | None
+    channel: str | None
+    asked_in: str | None
+    message_ts: str | None
+    answer_ts: list[str]
+    attempts: int
+    response_url: str | None
+    web_url: str
+
+
+@dataclass
+class Outcome:
+    """How the model call ended."""
+
+    status: TaskStatus
+    answer: str
+    error: str | None = None
+    usage: Usage | None = None
+    first_token_at: datetime | None = None
+
+
+def run_task(runtime: Runtime, task_id: int) -> None:
+    """Run a task unless it is finished or another worker holds it."""
+    job = claim(runtime, task_id)
+    if job is None:
+        logger.info("task %s is finished or held by another worker; nothing to do", task_id)
+        return
+    call = CallControl()
+    runtime.inflight.add(task_id, call.stop)
+    try:
+        TaskRun(runtime, job, call).run()
+    finally:
+        runtime.inflight.discard(task_id)
+
+
+def claim(runtime: Runtime, task_id: int) -> Job | None:
+    """Take the task and copy out what running it needs."""
+    with runtime.sessions.begin() as session:
+        task = queries.claim_task(session, task_id, runtime.settings.task_lease_seconds)
+        return None if task is None else job_from(runtime, task)
+
+
+def job_from(runtime: Runtime, task: Task) -> Job:
+    """Copy a task row into a Job, decrypting the model's key."""
+    endpoint, problem = None, None
+    if task.model is None:
+        problem = f"The model `{task.model_name}` was removed before the task ran."
+    else:
+        try:
+            endpoint = Endpoint(
+                base_url=task.model.base_url,
+                provider_model=task.model.provider_model,
+                api_key=runtime.keys.decrypt(task.model.api_key_encrypted),
+                name=task.model.name,
+                timeout_seconds=float(task.model.timeout_seconds),
+            )
+        except KeyUnreadable:
+            problem = "The model's API key cannot be decrypted (SECRET_KEY changed); set it again."
+    return Job(
+        task_id=task.id,
+        prompt=task.prompt,
+        model_name=task.model_name,
+        endpoint=endpoint,
+        endpoint_problem=problem,
+        asker_user_id=task.creator.slack_user_id if task.creator else None,
+        channel=task.slack_answer_channel_id or task.slack_channel_id,
+        asked_in=task.slack_channel_id,
+        message_ts=task.slack_message_ts,
+        answer_ts=task.answer_ts_list,
+        attempts=task.attempts,
+        response_url=task.slack_response_url,
+        web_url=f"{runtime.settings.public_url}/tasks/{task.id}",
+    )
+
+
+class CallControl:
+    """Lets another thread stop a running call: the cancel path."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self._stream: ChatStream | None = None
+
+    def attach(self, stream: ChatStream) -> None:
+        """Remember the call in progress so that stop() can close it."""
+        self._stream = stream
+        if self.cancelled.is_set():
+            stream.close()
+
+    def stop(self) -> None:
+        """Stop the call now."""
+        self.cancelled.set()
+        if self._stream is not None:
+            self._stream.close()
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait between attempts; False when cancelled meanwhile."""
+        return not self.cancelled.wait(seconds)
+
+
+class TaskRun:
+    """One attempt at a task, from the first Slack message to the recorded end."""
+
+    def __init__(self, runtime: Runtime, job: Job, call: CallControl) -> None:
+        self.runtime = runtime
+        self.job = job
+        self.call = call
+        self.thread: TaskThread | None = None
+        self.started = time.monotonic()
+
+    def run(self) -> None:
+        """Announce, call, deliver, record."""
+        self.thread = self.open_thread()
+        self.show_card(TaskStatus.RUNNING)
+        outcome = self.call_model()
+        self.record(outcome)
+
+    def save(self, **values: object) -> None:
+        """Write some columns of the task in a short transaction of its own."""
+        with self.runtime.sessions.begin() as session:
+            queries.update_task(session, self.job.task_id, **values)
+
+    def open_thread(self) -> TaskThread | None:
+        """Return the Slack thread of the task (None for tasks asked on the web)."""
+        if self.job.channel is None:
+            return None
+        return TaskThread(
+            self.runtime.slack,
+            self.job.channel,
+            self.job.message_ts,
+            self.job.answer_ts,
+            self.save,
+            task_id=self.job.task_id,
+            recover=self.job.attempts > 1,
+        )
+
+    def show_card(self, status: TaskStatus, **extra: object) -> None:
+        """Post or update the task message, moving to a DM if the channel is closed to us."""
+        if self.thread is None:
+            return
+        card = TaskCard(
+            task_id=self.job.task_id,
+            status=status,
+            model_name=self.job.model_name,
+            asker_user_id=self.job.asker_user_id,
+            prompt=self.job.prompt,
+            web_url=self.job.web_url,
+            **extra,  # type: ignore[arg-type]
+        )
+        try:
+            self.thread.show_card(card)
+        except ChannelUnreachable:
+            self.move_to_dm()
+            self.thread.show_card(card)
+
+    def move_to_dm(self) -> None:
+        """Carry on in a direct message with the asker, and tell them why."""
+        assert self.thread is not None and self.job.asker_user_id is not None
+        dm = open_dm(self.runtime.slack, self.job.asker_user_id)
+        self.thread = TaskThread(
+            self.runtime.slack, dm, None, [], self.save, task_id=self.job.task_id
+        )
+        notify_moved_to_dm(
+            self.runtime.slack,
+            self.job.asked_in or dm,
+            self.job.asker_user_id,
+            self.job.response_url,
+        )
+
+    def show_answer(self, markdown: str) -> None:
+        """Show the answer so far in the thread."""
+        if self.thread is None:
+            return
+        try:
+            self.thread.show_answer(markdown)
+        except ChannelUnreachable:
+            self.move_to_dm()
+            self.show_card(TaskStatus.RUNNING)
+            self.thread.show_answer(markdown)
+
+    def call_model(self) -> Outcome:
+        """Call the endpoint with retries and turn every ending into an Outcome."""
+        problem = self.refusal()
+        if problem is not None:
+            return Outcome(TaskStatus.FAILURE, "", error=problem)
+        endpoint = self.job.endpoint
+        assert endpoint is not None
+        deadline = CallDeadline(endpoint.timeout_seconds)
+        streamer = AnswerStreamer(self.show_answer)
+        usage: list[Usage] = []
+
+        def attempt() -> str:
+            stream = ChatStream(endpoint, self.job.prompt, deadline)
+            self.call.attach(stream)
+            text = ""
+            for piece in stream.texts():
+                text += piece
+                streamer.offer(text)
+            usage.append(stream.usage)
+            return text
+
+        try:
+            answer = with_retries(attempt, deadline, self.call.sleep)
+        except LLMCancelled:
+            return Outcome(TaskStatus.CANCELLED, streamer.latest)
+        except Exception as error:
+            if self.call.cancelled.is_set():
+                return Outcome(TaskStatus.CANCELLED, streamer.latest)
+            if not isinstance(error, LLMFailure) and _unexpected(error):
+                logger.exception("task %s: unexpected error calling the model", self.job.task_id)
+            reason = describe_failure(error, endpoint, endpoint.timeout_seconds)
+            return Outcome(TaskStatus.FAILURE, streamer.latest, error=reason)
+        return Outcome(
+            TaskStatus.SUCCESS,
+            answer,
+            usage=usage[-1] if usage else None,
+            first_token_at=streamer.first_token_at,
+        )
+
+    def refusal(self) -> str | None:
+        """Return why the task cannot run at all, if it cannot."""
+        if self.job.attempts > MAX_RUN_ATTEMPTS:
+            return (
+                f"The task stopped its worker {MAX_RUN_ATTEMPTS} times (killed or out of "
+                "memory), so it will not be tried again."
+            )
+        if self.job.endpoint is None:
+            return self.job.endpoint_problem
+        try:
+            check_model_url(
+                self.job.endpoint.base_url, self.runtime.settings.allow_private_model_urls
+            )
+        except UnsafeURL as error:
+            return f"The model's URL is not allowed: {error}."
+        return None
+
+    def record(self, outcome: Outcome) -> None:
+        """Store the end of the task and show it in Slack."""
+        values: dict[str, object] = {"answer": outcome.answer or None, "error": outcome.error}
+        if outcome.usage is not None:
+            values.update(
+                prompt_tokens=outcome.usage.prompt_tokens,
+                completion_tokens=outcome.usage.completion_tokens,
+                total_tokens=outcome.usage.total_tokens,
+            )
+        if outcome.first_token_at is not None:
+            values["first_token_at"] = outcome.first_token_at
+        with self.runtime.sessions.begin() as session:
+            if outcome.status is TaskStatus.CANCELLED:
+                queries.update_task(session, self.job.task_id, answer=values["answer"])
+                ended = False
+            else:
+                ended = queries.finish_task(session, self.job.task_id, outcome.status, **values)
+            status = outcome.status if ended else self.current_status(session)
+        self.deliver_end(status, outcome)
+
+    def current_status(self, session: object) -> TaskStatus:
+        """Return the status someone else gave the task (a cancel that came first)."""
+        statuses = queries.statuses_of(session, [self.job.task_id])  # type: ignore[arg-type]
+        return statuses.get(self.job.task_id, TaskStatus.CANCELLED)
+
+    def deliver_end(self, status: TaskStatus, outcome: Outcome) -> None:
+        """Show the final answer, or what went wrong, and the final status."""
+        if status is TaskStatus.SUCCESS:
+            self.show_answer(outcome.answer or "_(the model returned an empty answer)_")
+        elif status is TaskStatus.FAILURE:
+            lead = f"{outcome.answer}\n\n" if outcome.answer else ""
+            self.show_answer(lead + failure_text(outcome.error or "Unknown error."))
+        else:
+            self.show_answer((outcome.answer or "") + cancelled_note())
+        tokens = outcome.usage.total_tokens if outcome.usage else None
+        self.show_card(
+            status,
+            duration_seconds=time.monotonic() - self.started,
+            total_tokens=tokens,
+        )
+
+
+def _unexpected(error: Exception) -> bool:
+    import openai
+
+    return not isinstance(error, openai.APIError)
+
+
+class AnswerStreamer:
+    """Shows a growing answer in Slack: soon after the first token, then once a second."""
+
+    def __init__(self, show: object, clock: object = time.monotonic) -> None:
+        self._show = show
+        self._clock = clock
+        self._first: float | None = None
+        self._last_shown: float | None = None
+        self.latest = ""
+        self.first_token_at: datetime | None = None
+
+    def offer(self, text: str) -> None:
+        """Take the answer so far; show it if it is time to."""
+        now = self._clock()  # type: ignore[operator]
+        self.latest = text
+        if self._first is None:
+            self._first = now
+            self.first_token_at = datetime.now(UTC)
+        since = now - (self._last_shown if self._last_shown is not None else self._first)
+        wait = UPDATE_INTERVAL_SECONDS if self._last_shown is not None else FIRST_SHOW_DELAY_SECONDS
+        if since >= wait:
+            self._show(text)  # type: ignore[operator]
+            self._last_shown = now
