@@ -10,13 +10,14 @@ from slack_bolt import App
 
 from bot import replies
 from bot.blocks import MODEL_MODAL_CALLBACK
-from bot.commands.task import cancel, retry_task
+from bot.commands.task import Asker, cancel, queue_new_task, start_retry
 from bot.context import BotContext
-from bot.errors import UserError
-from bot.models_service import FieldError, ModelFields, add_model, check_can_change, edit_model
+from bot.models_service import model_input
 from bot.parsing import Mention
 from bot.people import person_for
 from db.models import LlmModel
+from db.rules import check_can_change_model
+from db.validation import InvalidField, Refused, add_model, edit_model
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,10 @@ def _button(ctx: BotContext, handler: ButtonHandler) -> Callable[..., None]:
         reply_to = _reply_to(body)
         try:
             text = handler(ctx, body, int(action.get("value", "0")))
-        except (UserError, ValueError) as error:
-            text = str(error) if isinstance(error, UserError) else "That button is out of date."
+        except Refused as error:
+            text = str(error)
+        except ValueError:
+            text = "That button is out of date."
         except Exception:
             logger.exception("button %s failed", action.get("action_id"))
             text = replies.sorry()
@@ -58,66 +61,57 @@ def _reply_to(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str, str | None]:
+def _who(body: dict[str, Any]) -> Asker:
     user = body.get("user") or {}
     team = user.get("team_id") or (body.get("team") or {}).get("id") or ""
-    return user.get("id", ""), team, user.get("username") or user.get("name")
+    return Asker(user.get("id", ""), team, user.get("username") or user.get("name"))
 
 
 def handle_cancel_button(ctx: BotContext, body: dict[str, Any], task_id: int) -> str:
     """Cancel the task of the message the button is on."""
-    user_id, team_id, name = _who(body)
-    return cancel(ctx, user_id, team_id, name, task_id)
+    return cancel(ctx, _who(body), task_id)
 
 
 def handle_retry_button(ctx: BotContext, body: dict[str, Any], task_id: int) -> str:
     """Start a new task with the same prompt and model."""
-    user_id, team_id, name = _who(body)
     channel = (body.get("channel") or {}).get("id")
-    task = retry_task(
-        ctx,
-        user_id,
-        team_id,
-        name,
-        channel,
-        task_id,
-        body.get("trigger_id"),
-        body.get("response_url"),
+    task = start_retry(
+        ctx, _who(body), task_id, channel, body.get("trigger_id"), body.get("response_url")
     )
-    queued = ctx.dispatcher.run_task(task.id)
-    return f"Retrying #{task_id}: " + replies.task_queued(task, queued)
+    return f"Retrying #{task_id}: {queue_new_task(ctx, task)}"
 
 
 def handle_model_submission(
     ctx: BotContext, ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     """Register or edit a model from the form; show errors next to their fields."""
-    fields = fields_from_view(view)
-    user_id, team_id, name = _who(body)
+    asker = _who(body)
     model_id = view.get("private_metadata") or ""
     try:
         with ctx.sessions.begin() as session:
-            person = person_for(session, user_id, team_id, name)
+            person = person_for(session, asker.user_id, asker.team_id, asker.name)
+            fields = model_input(session, asker.team_id, **form_values(view))
+            allow_private = ctx.settings.allow_private_model_urls
             if model_id:
                 model = session.get(LlmModel, int(model_id))
                 if model is None:
-                    raise FieldError("name", "This model was removed meanwhile.")
-                check_can_change(model, person, ctx.settings)
-                edit_model(session, ctx.settings, ctx.keys, model, fields, team_id)
+                    raise InvalidField("name", "This model was removed meanwhile.")
+                check_can_change_model(model, person, ctx.settings.admin_slack_user_ids)
+                edit_model(session, model, fields, ctx.keys, allow_private)
             else:
-                model = add_model(session, ctx.settings, ctx.keys, fields, person, team_id)
+                model = add_model(session, fields, ctx.keys, allow_private, person)
             text = f"Saved model `{model.name}`; its key is stored as `{model.api_key_hint}`."
-    except FieldError as error:
+    except InvalidField as error:
         ack(response_action="errors", errors={error.field: _plain(str(error))})
         return
-    except UserError as error:
+    except Refused as error:
         ack(response_action="errors", errors={"name": _plain(str(error))})
         return
     ack()
-    ctx.dispatcher.notify({"user_id": user_id}, text)
+    ctx.dispatcher.notify({"user_id": asker.user_id}, text)
 
 
-def fields_from_view(view: dict[str, Any]) -> ModelFields:
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """Read the form's values (empty ones are None)."""
     values = (view.get("state") or {}).get("values") or {}
 
@@ -126,13 +120,14 @@ def fields_from_view(view: dict[str, Any]) -> ModelFields:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     maintainer = ((values.get("maintainer") or {}).get("value") or {}).get("selected_user")
-    return ModelFields(
-        name=text("name"),
-        url=text("url"),
-        model=text("model"),
-        key=text("key"),
-        maintainer=Mention(maintainer, None) if maintainer else None,
-    )
+    return {
+        "name": text("name"),
+        "url": text("url"),
+        "model": text("model"),
+        "key": text("key"),
+        "timeout": text("timeout"),
+        "maintainer": Mention(maintainer, None) if maintainer else None,
+    }
 
 
 def _plain(text: str) -> str:

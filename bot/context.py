@@ -10,10 +10,10 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import UserError
 from bot.parsing import redact_keys
 from bot.replies import sorry
 from db.keys import KeyBox
+from db.validation import Refused
 from settings import Settings
 from tasks.dispatch import Dispatcher
 
@@ -78,7 +78,7 @@ def command_listener(ctx: BotContext, handler: Handler) -> Callable[..., None]:
         request = CommandRequest.from_payload(command, client)
         try:
             reply = handler(ctx, request)
-        except UserError as error:
+        except Refused as error:
             reply = Reply(str(error))
         except Exception:
             logger.exception("%s %r failed", request.command, redact_keys(request.text)[:200])

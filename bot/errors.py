@@ -1,5 +1,7 @@
 """Errors a person can cause; each message is written for them."""
 
+from db.validation import Refused
 
-class UserError(Exception):
+
+class UserError(Refused):
     """A problem with what someone typed or asked for, told back to them as it is."""

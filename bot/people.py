@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from bot.parsing import Mention
 from db import queries
 from db.models import Person, utcnow
-from settings import Settings
 
 PROFILE_MAX_AGE = timedelta(days=1)
 
@@ -30,8 +29,3 @@ def needs_profile(person: Person) -> bool:
     """Tell whether the person's real name should be fetched from Slack again."""
     fetched = person.profile_fetched_at
     return fetched is None or utcnow() - fetched > PROFILE_MAX_AGE
-
-
-def is_admin(person: Person, settings: Settings) -> bool:
-    """Tell whether a person has admin rights."""
-    return person.is_admin or person.slack_user_id in settings.admin_slack_user_ids

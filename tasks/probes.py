@@ -8,11 +8,11 @@ from typing import Any
 
 from db.keys import KeyUnreadable
 from db.models import LlmModel
+from db.url_policy import UnsafeURL, check_model_url
 from tasks.delivery import tell_privately
 from tasks.llm import Endpoint, complete, describe_failure
 from tasks.messages import escape, shorten
 from tasks.runtime import Runtime
-from tasks.url_policy import UnsafeURL, check_model_url
 
 logger = logging.getLogger(__name__)
 

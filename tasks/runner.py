@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from db import queries
 from db.keys import KeyUnreadable
 from db.models import Task, TaskStatus
+from db.url_policy import UnsafeURL, check_model_url
 from tasks.delivery import ChannelUnreachable, TaskThread, notify_moved_to_dm, open_dm
 from tasks.llm import (
     CallDeadline,
@@ -24,7 +25,6 @@ from tasks.llm import (
 )
 from tasks.messages import TaskCard, cancelled_note, failure_text
 from tasks.runtime import Runtime
-from tasks.url_policy import UnsafeURL, check_model_url
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ def test_add_refuses_duplicates_and_bad_fields(env: Stack, ada: SlackUser) -> No
     assert "`QWEN`" not in register(ada, env, name="QWEN") or True
     cases = {
         "add": "form",
-        f"add x url={env.llm.base_url} model=m": "`key=`",
+        f"add x url={env.llm.base_url} model=m": "needs an API key (`key=…`)",
         "add x url=ftp://example.com model=m key=k": "http:// or https://",
         f"add x url={env.llm.base_url} model=m key=k colour=red": "`colour` is not an option",
         f"add x url={env.llm.base_url} model=m key=k key=j": "given twice",

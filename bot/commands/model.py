@@ -8,16 +8,13 @@ from sqlalchemy import func, select
 from bot import blocks, replies
 from bot.context import BotContext, CommandRequest, Reply, command_listener
 from bot.errors import UserError
-from bot.models_service import (
-    add_model,
-    check_can_change,
-    edit_model,
-    fields_from_options,
-)
+from bot.models_service import input_from_options
 from bot.parsing import clean_text, parse_options, split_words
 from bot.people import needs_profile, person_for
 from db import queries
 from db.models import LlmModel, Task
+from db.rules import check_can_change_model
+from db.validation import add_model, edit_model
 
 ADD_OPTIONS = ("url", "model", "key", "maintainer", "timeout")
 EDIT_OPTIONS = ("name", "url", "model", "key", "maintainer", "timeout")
@@ -46,10 +43,11 @@ def handle_add(ctx: BotContext, request: CommandRequest, args: list[str]) -> Rep
         return open_add_modal(ctx, request)
     if "=" in args[0]:
         raise UserError("Start with the model's name: `/model add <name> url=… model=… key=…`.")
-    fields = fields_from_options(args[0], parse_options(args[1:], ADD_OPTIONS, "`/model add`"))
+    options = parse_options(args[1:], ADD_OPTIONS, "`/model add`")
     with ctx.sessions.begin() as session:
         person = person_for(session, request.user_id, request.team_id, request.user_name)
-        model = add_model(session, ctx.settings, ctx.keys, fields, person, request.team_id)
+        fields = input_from_options(session, request.team_id, args[0], options)
+        model = add_model(session, fields, ctx.keys, ctx.settings.allow_private_model_urls, person)
         maintainer = model.maintainer
         refresh = [p.id for p in {person, maintainer} if p is not None and needs_profile(p)]
         text = (
@@ -104,12 +102,14 @@ def handle_edit(ctx: BotContext, request: CommandRequest, args: list[str]) -> Re
         raise UserError(
             "Nothing to change: add `url=…`, `model=…`, `key=…`, `maintainer=@user` or `timeout=…`."
         )
-    fields = fields_from_options(None, options)
     with ctx.sessions.begin() as session:
         model = _model(session, args[0])
         person = person_for(session, request.user_id, request.team_id, request.user_name)
-        check_can_change(model, person, ctx.settings)
-        changed = edit_model(session, ctx.settings, ctx.keys, model, fields, request.team_id)
+        check_can_change_model(model, person, ctx.settings.admin_slack_user_ids)
+        fields = input_from_options(session, request.team_id, None, options)
+        changed = edit_model(
+            session, model, fields, ctx.keys, ctx.settings.allow_private_model_urls
+        )
         return Reply(f"Updated `{model.name}`: {', '.join(changed)}.")
 
 
@@ -119,7 +119,7 @@ def handle_remove(ctx: BotContext, request: CommandRequest, args: list[str]) -> 
     with ctx.sessions.begin() as session:
         model = _model(session, name)
         person = person_for(session, request.user_id, request.team_id, request.user_name)
-        check_can_change(model, person, ctx.settings)
+        check_can_change_model(model, person, ctx.settings.admin_slack_user_ids)
         session.delete(model)
         return Reply(f"Removed `{model.name}`. Its tasks are kept, under its name.")
 

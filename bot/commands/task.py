@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_bolt import App
@@ -11,9 +12,9 @@ from bot import blocks, replies
 from bot.context import BotContext, CommandRequest, Reply, command_listener
 from bot.errors import UserError
 from bot.parsing import clean_text, parse_task_id, split_words
-from bot.people import is_admin, person_for
-from db import queries
-from db.models import Person, Task, TaskStatus, utcnow
+from bot.people import person_for
+from db import queries, rules
+from db.models import Task
 
 SIGN_IN_LIFETIME = timedelta(minutes=10)
 
@@ -67,85 +68,70 @@ def handle_show(ctx: BotContext, request: CommandRequest, task_id: int) -> Reply
 
 def handle_retry(ctx: BotContext, request: CommandRequest, task_id: int) -> Reply:
     """Ask the same model the same prompt again, as a new task."""
-    task = retry_task(
+    task = start_retry(
         ctx,
-        request.user_id,
-        request.team_id,
-        request.user_name,
-        request.channel_id,
+        Asker(request.user_id, request.team_id, request.user_name),
         task_id,
-        request.trigger_id,
-        request.response_url,
+        channel_id=request.channel_id,
+        request_key=request.trigger_id,
+        response_url=request.response_url,
     )
-    queued = ctx.dispatcher.run_task(task.id)
-    if not queued:
-        with ctx.sessions.begin() as session:
-            queries.update_task(session, task.id, dispatched_at=None)
-    return Reply(
-        f"Retrying #{task_id} as "
-        + replies.task_queued(task, queued)[0].lower()
-        + replies.task_queued(task, queued)[1:]
-    )
+    return Reply(f"Retrying #{task_id}: {queue_new_task(ctx, task)}")
 
 
-def retry_task(
+@dataclass(frozen=True)
+class Asker:
+    """The Slack user behind a command or a button."""
+
+    user_id: str
+    team_id: str
+    name: str | None
+
+
+def start_retry(
     ctx: BotContext,
-    user_id: str,
-    team_id: str,
-    user_name: str | None,
-    channel_id: str | None,
+    asker: Asker,
     task_id: int,
+    channel_id: str | None,
     request_key: str | None,
     response_url: str | None,
 ) -> Task:
     """Create the new task of a retry, after the permission check."""
     with ctx.sessions.begin() as session:
         original = _task(session, task_id)
-        person = person_for(session, user_id, team_id, user_name)
-        _check_owner(original, person, ctx, "retry")
-        if original.model is None:
-            raise UserError(
-                f"Task #{task_id}'s model `{original.model_name}` was removed; "
-                "ask another with `/ask`."
-            )
-        if request_key and queries.find_task_by_request_key(session, request_key):
-            raise UserError("That retry was already started.")
-        task = queries.create_task(
+        person = person_for(session, asker.user_id, asker.team_id, asker.name)
+        return rules.retry_task(
             session,
+            original,
             person,
-            original.model,
-            original.prompt,
+            ctx.settings.admin_slack_user_ids,
             channel_id=channel_id or original.slack_channel_id,
-            team_id=team_id,
+            team_id=asker.team_id,
             request_key=request_key,
             response_url=response_url,
-            retry_of=original,
-            name=original.name,
         )
-        task.dispatched_at = utcnow()
-        return task
+
+
+def queue_new_task(ctx: BotContext, task: Task) -> str:
+    """Queue a committed task and return the sentence that names it."""
+    queued = ctx.dispatcher.run_task(task.id)
+    if not queued:
+        with ctx.sessions.begin() as session:
+            queries.update_task(session, task.id, dispatched_at=None)
+    return replies.task_queued(task, queued)
 
 
 def handle_cancel(ctx: BotContext, request: CommandRequest, task_id: int) -> Reply:
     """Stop a task that has not ended."""
-    return Reply(cancel(ctx, request.user_id, request.team_id, request.user_name, task_id))
+    return Reply(cancel(ctx, Asker(request.user_id, request.team_id, request.user_name), task_id))
 
 
-def cancel(ctx: BotContext, user_id: str, team_id: str, user_name: str | None, task_id: int) -> str:
+def cancel(ctx: BotContext, asker: Asker, task_id: int) -> str:
     """Cancel a task if allowed and not ended; say what happened."""
     with ctx.sessions.begin() as session:
         task = _task(session, task_id)
-        person = person_for(session, user_id, team_id, user_name)
-        _check_owner(task, person, ctx, "cancel")
-        if task.status.finished:
-            return (
-                f"Task #{task_id} already ended ({task.status.value.lower()}); nothing to cancel."
-            )
-        was_running = task.status is TaskStatus.RUNNING
-        queries.cancel_task(session, task_id)
-    if was_running:
-        return f"Task #{task_id} is cancelled; the worker stops it within a few seconds."
-    return f"Task #{task_id} is cancelled before it started."
+        person = person_for(session, asker.user_id, asker.team_id, asker.name)
+        return rules.cancel_task(session, task, person, ctx.settings.admin_slack_user_ids)
 
 
 def handle_web(ctx: BotContext, request: CommandRequest) -> Reply:
@@ -161,9 +147,3 @@ def _task(session: Session, task_id: int) -> Task:
     if task is None:
         raise UserError(f"There is no task #{task_id}. See yours with `/task list`.")
     return task
-
-
-def _check_owner(task: Task, person: Person, ctx: BotContext, verb: str) -> None:
-    if task.creator_id == person.id or is_admin(person, ctx.settings):
-        return
-    raise UserError(f"Only the person who asked task #{task.id}, or an admin, can {verb} it.")
