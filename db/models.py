@@ -94,6 +94,10 @@ class LlmModel(Base):
     api_key_encrypted: Mapped[str] = mapped_column(Text)
     api_key_hint: Mapped[str] = mapped_column(String(16))
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=120)
+    last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_test_ok: Mapped[bool | None] = mapped_column()
+    last_test_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_test_message: Mapped[str | None] = mapped_column(String(500))
     maintainer_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
