@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import actions, commands
+from bot import actions, commands, home
 from bot.context import BotContext
 from db.keys import KeyBox
 from settings import Settings
@@ -38,4 +38,5 @@ def make_bolt_app(
     )
     commands.register(app, ctx)
     actions.register(app, ctx)
+    home.register(app, ctx)
     return app

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot import replies
-from bot.blocks import MODEL_MODAL_CALLBACK
+from bot.blocks import MODEL_MODAL_CALLBACK, build_model_modal
 from bot.commands.task import Asker, cancel, queue_new_task, start_retry
 from bot.context import BotContext
 from bot.models_service import model_input
@@ -27,6 +28,10 @@ def register(app: App, ctx: BotContext) -> None:
     app.action("task_cancel")(_button(ctx, handle_cancel_button))
     app.action("task_retry")(_button(ctx, handle_retry_button))
     app.action("task_open_web")(lambda ack: ack())
+    app.action("model_add")(lambda ack, body, client: open_model_modal(ctx, ack, body, client))
+    app.action("model_edit")(
+        lambda ack, body, action, client: open_model_modal(ctx, ack, body, client, action)
+    )
     app.view(MODEL_MODAL_CALLBACK)(
         lambda ack, body, view: handle_model_submission(ctx, ack, body, view)
     )
@@ -79,6 +84,34 @@ def handle_retry_button(ctx: BotContext, body: dict[str, Any], task_id: int) -> 
         ctx, _who(body), task_id, channel, body.get("trigger_id"), body.get("response_url")
     )
     return f"Retrying #{task_id}: {queue_new_task(ctx, task)}"
+
+
+def open_model_modal(
+    ctx: BotContext,
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    client: WebClient,
+    action: dict[str, Any] | None = None,
+) -> None:
+    """Open the model form: empty to register, filled in to edit (if allowed)."""
+    ack()
+    asker = _who(body)
+    model: LlmModel | None = None
+    try:
+        with ctx.sessions.begin() as session:
+            if action is not None:
+                model = session.get(LlmModel, int(action.get("value") or 0))
+                if model is None:
+                    raise Refused("That model was removed meanwhile.")
+                person = person_for(session, asker.user_id, asker.team_id, asker.name)
+                check_can_change_model(model, person, ctx.settings.admin_slack_user_ids)
+            view = build_model_modal(model)
+    except Refused as error:
+        ctx.dispatcher.notify(_reply_to(body), str(error))
+        return
+    # views.open must happen within 3 s of the click (the trigger_id expires), so it
+    # cannot be queued; it is one quick call.
+    client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
 
 def handle_model_submission(

@@ -94,18 +94,25 @@ def build_model_modal(model: LlmModel | None = None) -> Block:
 
 
 def build_model_list_blocks(models: Sequence[LlmModel]) -> list[Block]:
-    """Return the models as a readable list."""
+    """Return the models as a readable list, each with an Edit button."""
     rows: list[Block] = [_section(f"*Registered models* ({len(models)})"), {"type": "divider"}]
-    for model in models:
+    for model in models[:45]:
         maintainer = model.maintainer.mention() if model.maintainer else "nobody"
-        rows.append(
-            _section(
-                f"*`{escape(model.name)}`* · {escape(model.provider_model)}\n"
-                f"{escape(model.base_url)} · key `{model.api_key_hint}` · "
-                f"maintained by {maintainer}"
-            )
+        row = _section(
+            f"*`{escape(model.name)}`* · {escape(model.provider_model)}\n"
+            f"{escape(model.base_url)} · key `{model.api_key_hint}` · "
+            f"maintained by {maintainer}"
         )
-    return rows[:50]
+        row["accessory"] = {
+            "type": "button",
+            "action_id": "model_edit",
+            "value": str(model.id),
+            "text": {"type": "plain_text", "text": "Edit"},
+        }
+        rows.append(row)
+    if len(models) > 45:
+        rows.append(_section(f"…and {len(models) - 45} more on the web console."))
+    return rows
 
 
 def build_task_list_blocks(tasks: Sequence[Task], web_url: str) -> list[Block]:

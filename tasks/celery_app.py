@@ -12,6 +12,7 @@ RUN_TASK = "promptdesk.run_task"
 REFRESH_PERSON = "promptdesk.refresh_person"
 TEST_MODEL = "promptdesk.test_model"
 NOTIFY = "promptdesk.notify"
+PUBLISH_HOME = "promptdesk.publish_home"
 
 
 def make_celery(settings: Settings) -> Celery:

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Celery
 
-from tasks.celery_app import NOTIFY, REFRESH_PERSON, RUN_TASK, TEST_MODEL
+from tasks.celery_app import NOTIFY, PUBLISH_HOME, REFRESH_PERSON, RUN_TASK, TEST_MODEL
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ class Dispatcher:
     def notify(self, reply_to: dict[str, Any], text: str) -> bool:
         """Queue a private note to a person (ephemeral, or by DM when there is no channel)."""
         return self._send(NOTIFY, reply_to, text)
+
+    def publish_home(self, user_id: str, team_id: str) -> bool:
+        """Queue a refresh of someone's App Home tab."""
+        return self._send(PUBLISH_HOME, user_id, team_id)
 
     def _send(self, name: str, *args: Any) -> bool:
         try:

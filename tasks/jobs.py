@@ -7,8 +7,8 @@ from typing import Any
 from celery import Task as CeleryTask
 from celery import shared_task
 
-from tasks import people, probes, runner
-from tasks.celery_app import NOTIFY, REFRESH_PERSON, RUN_TASK, TEST_MODEL
+from tasks import home, people, probes, runner
+from tasks.celery_app import NOTIFY, PUBLISH_HOME, REFRESH_PERSON, RUN_TASK, TEST_MODEL
 from tasks.delivery import tell_privately
 from tasks.runtime import runtime_of
 
@@ -41,3 +41,9 @@ def notify(self: CeleryTask, reply_to: dict[str, Any], text: str) -> None:  # ty
         reply_to.get("response_url"),
         text,
     )
+
+
+@shared_task(name=PUBLISH_HOME, bind=True)
+def publish_home(self: CeleryTask, user_id: str, team_id: str) -> None:  # type: ignore[type-arg]
+    """Publish someone's App Home tab."""
+    home.publish_home(runtime_of(self.app), user_id, team_id)

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from db import queries
 from db.keys import KeyUnreadable
 from db.models import Task, TaskStatus
@@ -278,45 +280,54 @@ class TaskRun:
         return None
 
     def record(self, outcome: Outcome) -> None:
-        """Store the end of the task and show it in Slack."""
-        values: dict[str, object] = {"answer": outcome.answer or None, "error": outcome.error}
-        if outcome.usage is not None:
-            values.update(
-                prompt_tokens=outcome.usage.prompt_tokens,
-                completion_tokens=outcome.usage.completion_tokens,
-                total_tokens=outcome.usage.total_tokens,
-            )
-        if outcome.first_token_at is not None:
-            values["first_token_at"] = outcome.first_token_at
+        """Deliver the end to Slack, then record it, then show the final status.
+
+        The thread is written before the row ends: a worker that dies in between leaves
+        the task RUNNING, so it runs again and edits the same replies; nothing is lost.
+        """
+        if outcome.status is not TaskStatus.CANCELLED:
+            self.show_answer(final_text(outcome))
         with self.runtime.sessions.begin() as session:
             if outcome.status is TaskStatus.CANCELLED:
-                queries.update_task(session, self.job.task_id, answer=values["answer"])
+                queries.update_task(session, self.job.task_id, answer=outcome.answer or None)
                 ended = False
             else:
-                ended = queries.finish_task(session, self.job.task_id, outcome.status, **values)
+                ended = queries.finish_task(
+                    session, self.job.task_id, outcome.status, **end_values(outcome)
+                )
             status = outcome.status if ended else self.current_status(session)
-        self.deliver_end(status, outcome)
-
-    def current_status(self, session: object) -> TaskStatus:
-        """Return the status someone else gave the task (a cancel that came first)."""
-        statuses = queries.statuses_of(session, [self.job.task_id])  # type: ignore[arg-type]
-        return statuses.get(self.job.task_id, TaskStatus.CANCELLED)
-
-    def deliver_end(self, status: TaskStatus, outcome: Outcome) -> None:
-        """Show the final answer, or what went wrong, and the final status."""
-        if status is TaskStatus.SUCCESS:
-            self.show_answer(outcome.answer or "_(the model returned an empty answer)_")
-        elif status is TaskStatus.FAILURE:
-            lead = f"{outcome.answer}\n\n" if outcome.answer else ""
-            self.show_answer(lead + failure_text(outcome.error or "Unknown error."))
-        else:
+        if status is TaskStatus.CANCELLED:
             self.show_answer((outcome.answer or "") + cancelled_note())
         tokens = outcome.usage.total_tokens if outcome.usage else None
-        self.show_card(
-            status,
-            duration_seconds=time.monotonic() - self.started,
-            total_tokens=tokens,
+        duration = time.monotonic() - self.started
+        self.show_card(status, duration_seconds=duration, total_tokens=tokens)
+
+    def current_status(self, session: Session) -> TaskStatus:
+        """Return the status someone else gave the task (a cancel that came first)."""
+        statuses = queries.statuses_of(session, [self.job.task_id])
+        return statuses.get(self.job.task_id, TaskStatus.CANCELLED)
+
+
+def final_text(outcome: Outcome) -> str:
+    """Return what the thread shows at the end: the answer, or what went wrong."""
+    if outcome.status is TaskStatus.SUCCESS:
+        return outcome.answer or "_(the model returned an empty answer)_"
+    lead = f"{outcome.answer}\n\n" if outcome.answer else ""
+    return lead + failure_text(outcome.error or "Unknown error.")
+
+
+def end_values(outcome: Outcome) -> dict[str, object]:
+    """Return the columns that record how a task ended."""
+    values: dict[str, object] = {"answer": outcome.answer or None, "error": outcome.error}
+    if outcome.usage is not None:
+        values.update(
+            prompt_tokens=outcome.usage.prompt_tokens,
+            completion_tokens=outcome.usage.completion_tokens,
+            total_tokens=outcome.usage.total_tokens,
         )
+    if outcome.first_token_at is not None:
+        values["first_token_at"] = outcome.first_token_at
+    return values
 
 
 def _unexpected(error: Exception) -> bool:

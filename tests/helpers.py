@@ -51,7 +51,7 @@ def wait_status(env: Stack, task_id: int, *statuses: TaskStatus, timeout: float 
         # The row ends first; the task message shows the end a moment later.
         label = status_label(row.status)
         env.slack.wait_for(lambda: label in card_text(env, task_id), timeout=timeout)
-    return row
+    return task(env, task_id)
 
 
 def card_text(env: Stack, task_id: int) -> str:

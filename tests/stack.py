@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import os
 import signal
 import socket
@@ -243,6 +244,43 @@ class SlackUser:
         return self.client.post(
             "/slack/events", data=body, headers={**sign(body), **(headers or {})}
         )
+
+    def interact(self, payload: dict[str, Any]) -> Any:
+        """Send a signed interactivity payload (a button click, a form submission)."""
+        payload = {
+            "user": {"id": self.user_id, "username": self.name, "team_id": self.team_id},
+            "team": {"id": self.team_id},
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            **payload,
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.client.post("/slack/events", data=body, headers=sign(body))
+
+    def click(self, action_id: str, value: str, channel: str | None = None) -> Any:
+        """Click a button on a message in a channel."""
+        return self.interact(
+            {
+                "type": "block_actions",
+                "channel": {"id": channel or self.channel},
+                "response_url": self.slack.response_url(f"click-{next(_trigger_ids)}"),
+                "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+            }
+        )
+
+    def event(self, event: dict[str, Any]) -> Any:
+        """Deliver a signed Events API callback about this user."""
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": self.team_id,
+                "api_app_id": "A1",
+                "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+                "event_time": int(time.time()),
+                "event": {"user": self.user_id, **event},
+            }
+        ).encode()
+        headers = {**sign(body), "Content-Type": "application/json"}
+        return self.client.post("/slack/events", data=body, headers=headers)
 
     def ask(self, text: str, **kwargs: Any) -> str:
         """Type `/ask`; return the reply text."""
