@@ -50,7 +50,7 @@ def test_long_answer_continues_in_further_replies_without_losing_text(
     register(ada, env)
     paragraphs = [f"Paragraph {i}: " + "lorem ipsum dolor sit amet " * 12 for i in range(30)]
     code = "```python\n" + "\n".join(f"print({i})  # **not bold**" for i in range(200)) + "\n```"
-    answer = "\n\n".join(paragraphs[:15] + [code] + paragraphs[15:])
+    answer = "\n\n".join([*paragraphs[:15], code, *paragraphs[15:]])
     env.llm.script("qwen-plus", text=answer, chunk_size=400)
     task_id = task_id_in(ada.ask("qwen write a lot"))
     wait_status(env, task_id)
