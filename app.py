@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import logging
+import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings.from_env()
+    # Turn SIGTERM into a normal exit, so that atexit stops the worker child too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     upgrade(make_engine(settings.database_url, pool_size=1))
     if not args.no_worker:
         start_worker(settings)
