@@ -41,7 +41,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     flask_app = Flask(__name__)
     flask_app.config["PROMPTDESK_SETTINGS"] = settings
     flask_app.extensions["promptdesk"] = {"sessions": sessions, "dispatcher": dispatcher}
-    init_web(flask_app, settings, sessions, health=lambda: redis_health(settings.redis_url))
+    init_web(
+        flask_app,
+        settings,
+        sessions,
+        health=lambda: redis_health(settings.redis_url),
+        queue=dispatcher,
+    )
     bolt = make_bolt_app(settings, sessions, dispatcher) if slack_configured(settings) else None
     flask_app.extensions["promptdesk"]["bolt"] = bolt
     handler = SlackRequestHandler(bolt) if bolt is not None else None

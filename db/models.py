@@ -115,6 +115,8 @@ class Task(Base):
         Index("ix_task_status_lease", "status", "lease_expires_at"),
         Index("ix_task_created", "created_at"),
         Index("ix_task_creator_created", "creator_id", "created_at"),
+        Index("ix_task_status_created", "status", "created_at"),
+        Index("ix_task_model_name_created", "model_name", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

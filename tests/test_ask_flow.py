@@ -87,3 +87,34 @@ def test_api_key_is_stored_encrypted_and_shown_masked(env: Stack, ada: SlackUser
         model = session.query(LlmModel).one()
         assert "supersecret" not in model.api_key_encrypted
         assert model.maintainer is not None and model.maintainer.slack_user_id == "U111"
+
+
+def test_task_started_on_the_web_runs_on_the_worker_and_shows_its_answer(
+    env: Stack, ada: SlackUser, app
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    register(ada, env)
+    env.llm.script("qwen-plus", text="**Bold** answer from the web")
+    link = ada.task("web").split("<", 1)[1].split("|", 1)[0]
+    path = link.removeprefix(env.settings.public_url)
+    browser = app.test_client()
+    page = browser.get(path).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    browser.post(path, data={"csrf_token": csrf.group(1)})
+    form = browser.get("/tasks/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    model_id = re.search(r'<option value="(\d+)"[^>]*>qwen', form)
+    assert token is not None and model_id is not None
+    posted = browser.post(
+        "/tasks/new",
+        data={"csrf_token": token.group(1), "model": model_id.group(1), "prompt": "from the web"},
+    )
+    assert posted.status_code == 302
+    task_id = int(posted.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    done = wait_status(env, task_id)
+    assert done.answer == "**Bold** answer from the web" and done.slack_channel_id is None
+    shown = browser.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "<strong>Bold</strong> answer from the web" in shown
+    assert not [m for m in env.slack.messages() if "from the web" in m.get("text", "")]

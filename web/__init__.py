@@ -1,4 +1,4 @@
-"""The web pages: task list and detail, models, people, sign-in, health."""
+"""The web console: overview, tasks, models, people, sign-in, health."""
 
 from __future__ import annotations
 
@@ -9,13 +9,46 @@ from datetime import timedelta
 from flask import Blueprint, Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.keys import KeyBox
 from settings import Settings
-from web import auth, errors, formatting, headers, health, views
+from web import (
+    auth,
+    errors,
+    formatting,
+    headers,
+    health,
+    messages,
+    overview,
+    task_actions,
+    views_models,
+    views_people,
+    views_tasks,
+)
 from web.context import HealthCheck, WebContext, install_context
 from web.csrf import check_csrf, csrf_token, protect_unsafe_methods
 from web.scope import BLUEPRINT_NAME, STATIC_URL_PATH
+from web.task_queue import TaskQueue
 
-__all__ = ["check_csrf", "csrf_token", "current_person", "init_web", "login_required"]
+__all__ = [
+    "TaskQueue",
+    "check_csrf",
+    "csrf_token",
+    "current_person",
+    "init_web",
+    "login_required",
+]
+PAGE_MODULES = (
+    auth,
+    overview,
+    task_actions,
+    views_tasks,
+    views_models,
+    views_people,
+    health,
+    errors,
+    formatting,
+    headers,
+)
 
 login_required = auth.login_required
 current_person = auth.current_person
@@ -30,10 +63,13 @@ def init_web(
     settings: Settings,
     sessions: sessionmaker[Session],
     health: HealthCheck | None = None,
+    queue: TaskQueue | None = None,
 ) -> None:
-    """Serve the web pages from an app, with its session cookie set up for them."""
+    """Serve the web pages from an app; `queue` starts tasks and model tests (None: off)."""
     configure_session_cookie(app, settings)
-    install_context(app, WebContext(settings=settings, sessions=sessions, health=health))
+    keys = KeyBox(settings.secret_key, settings.secret_key_fallbacks)
+    context = WebContext(settings, sessions, keys, health=health, queue=queue)
+    install_context(app, context)
     app.register_blueprint(build_blueprint())
 
 
@@ -68,6 +104,8 @@ def build_blueprint() -> Blueprint:
     )
     bp.before_request(protect_unsafe_methods)
     bp.add_app_template_global(csrf_token, "csrf_token")
-    for module in (auth, views, health, errors, formatting, headers):
+    # Templates and their macros read every sentence from web.messages.
+    bp.record_once(lambda state: state.app.jinja_env.globals.update(messages=messages))
+    for module in PAGE_MODULES:
         module.register(bp)
     return bp

@@ -46,11 +46,6 @@ def current_person() -> Person | None:
     return person
 
 
-def is_admin(person: Person) -> bool:
-    """Tell whether a person has admin rights (in the database or by settings)."""
-    return person.is_admin or person.slack_user_id in web_context().settings.admin_slack_user_ids
-
-
 def login_required(view: Callable[P, R]) -> Callable[P, R]:
     """Let a view run only for a signed-in person; anyone else gets the 401 page."""
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.keys import KeyBox
 from settings import Settings
+from web.task_queue import TaskQueue
 
 EXTENSION_KEY = "promptdesk.web"
 
@@ -17,11 +19,18 @@ HealthCheck = Callable[[], dict[str, str]]
 
 @dataclass(frozen=True)
 class WebContext:
-    """The settings, the session factory and the Redis probe of the web pages."""
+    """The settings, sessions, key box, Redis probe and task queue of the web pages."""
 
     settings: Settings
     sessions: sessionmaker[Session]
-    health: HealthCheck | None
+    keys: KeyBox
+    health: HealthCheck | None = None
+    queue: TaskQueue | None = None
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """Return the Slack user ids that have admin rights by settings."""
+        return self.settings.admin_slack_user_ids
 
 
 def install_context(app: Flask, context: WebContext) -> None:

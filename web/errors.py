@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from web import messages
+from web.access import NotAllowed
 from web.auth import NotSignedIn
 from web.csrf import CsrfFailed
 from web.scope import is_web_request
@@ -14,10 +15,18 @@ from web.scope import is_web_request
 PAGES = {
     400: (messages.BAD_REQUEST_TITLE, messages.BAD_REQUEST),
     401: (messages.NOT_SIGNED_IN_TITLE, messages.NOT_SIGNED_IN),
+    403: (messages.NOT_ALLOWED_TITLE, messages.NOT_ALLOWED),
     404: (messages.NOT_FOUND_TITLE, messages.NOT_FOUND),
     405: (messages.METHOD_NOT_ALLOWED_TITLE, messages.METHOD_NOT_ALLOWED),
     500: (messages.SERVER_ERROR_TITLE, messages.SERVER_ERROR),
 }
+
+
+class Missing(NotFound):
+    """A row the address names does not exist; the description says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def register(bp: Blueprint) -> None:
@@ -28,6 +37,8 @@ def register(bp: Blueprint) -> None:
     )
     bp.register_error_handler(400, lambda _error: error_page(400))
     bp.register_error_handler(NotSignedIn, lambda _error: error_page(401))
+    bp.register_error_handler(NotAllowed, lambda error: error_page(403, error.description))
+    bp.register_error_handler(Missing, lambda error: error_page(404, error.description))
     bp.register_error_handler(404, lambda _error: error_page(404))
     bp.register_error_handler(405, lambda _error: error_page(405))
     # Flask has logged the exception with its traceback before calling this.

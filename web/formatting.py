@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint
+from markupsafe import Markup, escape
+
+from db.models import Task
+from web.markdown import render_markdown
 
 MISSING = "—"
 PROMPT_PREVIEW_LENGTH = 80
+CODE_SPAN = re.compile(r"`([^`]+)`")
+SLACK_REDIRECT = "https://slack.com/app_redirect"
 
 
 def register(bp: Blueprint) -> None:
@@ -19,6 +26,10 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_filter(shorten, "shorten")
     bp.add_app_template_filter(number, "number")
     bp.add_app_template_filter(display_url, "display_url")
+    bp.add_app_template_filter(code_spans, "code_spans")
+    bp.add_app_template_filter(render_markdown, "markdown")
+    bp.add_app_template_filter(slack_thread_url, "slack_thread_url")
+    bp.add_app_template_filter(stamp, "stamp")
 
 
 def utc(moment: datetime | None) -> str:
@@ -69,6 +80,24 @@ def display_url(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=host))
+
+
+def code_spans(text: str) -> Markup:
+    """Escape a message and show its `backticked` words as code (db/ writes them for Slack)."""
+    return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
+def slack_thread_url(task: Task) -> str | None:
+    """Return a link that opens a task's message in Slack, when it was posted there."""
+    if not task.slack_channel_id or not task.slack_message_ts:
+        return None
+    query = urlencode({"channel": task.slack_channel_id, "message_ts": task.slack_message_ts})
+    return f"{SLACK_REDIRECT}?{query}"
+
+
+def stamp(moment: datetime | None) -> str:
+    """Return a time as seconds since the epoch, "0" for none (pages compare these)."""
+    return "0" if moment is None else f"{_as_utc(moment).timestamp():.6f}"
 
 
 def _as_utc(moment: datetime) -> datetime:

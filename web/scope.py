@@ -6,7 +6,15 @@ from flask import request
 
 BLUEPRINT_NAME = "web"
 STATIC_URL_PATH = "/web-static"
-PAGE_PREFIXES = ("/tasks", "/models", "/people", "/signin", "/signout", STATIC_URL_PATH)
+PAGE_PREFIXES = (
+    "/overview",
+    "/tasks",
+    "/models",
+    "/people",
+    "/signin",
+    "/signout",
+    STATIC_URL_PATH,
+)
 
 
 def is_web_request() -> bool:
