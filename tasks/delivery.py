@@ -55,6 +55,9 @@ class TaskThread:
         # got to record, so that nothing is posted twice.
         self._recover_card = recover and message_ts is None
         self._recover_answer = recover
+        # At the end of a task the reply ts is recorded with the end itself, one write
+        # fewer; a crash in between is covered by the metadata look-up of a re-run.
+        self.defer_reply_saves = False
 
     def _metadata(self, part: int) -> dict[str, Any]:
         return {
@@ -113,7 +116,8 @@ class TaskThread:
         )
         self.answer_ts.append(response["ts"])
         self._shown[response["ts"]] = text
-        self._save(slack_answer_ts=",".join(self.answer_ts))
+        if not self.defer_reply_saves:
+            self._save(slack_answer_ts=",".join(self.answer_ts))
 
     def _edit_reply(self, ts: str, text: str) -> None:
         if self._shown.get(ts) == text:

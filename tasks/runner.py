@@ -7,12 +7,14 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from db import queries
 from db.keys import KeyUnreadable
-from db.models import Task, TaskStatus
+from db.models import TaskStatus
 from db.url_policy import UnsafeURL, check_model_url
 from tasks.delivery import ChannelUnreachable, TaskThread, notify_moved_to_dm, open_dm
 from tasks.llm import (
@@ -82,40 +84,40 @@ def run_task(runtime: Runtime, task_id: int) -> None:
 def claim(runtime: Runtime, task_id: int) -> Job | None:
     """Take the task and copy out what running it needs."""
     with runtime.sessions.begin() as session:
-        task = queries.claim_task(session, task_id, runtime.settings.task_lease_seconds)
-        return None if task is None else job_from(runtime, task)
+        row = queries.claim_task(session, task_id, runtime.settings.task_lease_seconds)
+    return None if row is None else job_from(runtime, row)
 
 
-def job_from(runtime: Runtime, task: Task) -> Job:
-    """Copy a task row into a Job, decrypting the model's key."""
+def job_from(runtime: Runtime, row: Row[Any]) -> Job:
+    """Copy a claimed task's columns into a Job, decrypting the model's key."""
     endpoint, problem = None, None
-    if task.model is None:
-        problem = f"The model `{task.model_name}` was removed before the task ran."
+    if row.model_id is None:
+        problem = f"The model `{row.model_name}` was removed before the task ran."
     else:
         try:
             endpoint = Endpoint(
-                base_url=task.model.base_url,
-                provider_model=task.model.provider_model,
-                api_key=runtime.keys.decrypt(task.model.api_key_encrypted),
-                name=task.model.name,
-                timeout_seconds=float(task.model.timeout_seconds),
+                base_url=row.base_url,
+                provider_model=row.provider_model,
+                api_key=runtime.keys.decrypt(row.api_key_encrypted),
+                name=row.model_current_name,
+                timeout_seconds=float(row.timeout_seconds),
             )
         except KeyUnreadable:
             problem = "The model's API key cannot be decrypted (SECRET_KEY changed); set it again."
     return Job(
-        task_id=task.id,
-        prompt=task.prompt,
-        model_name=task.model_name,
+        task_id=row.id,
+        prompt=row.prompt,
+        model_name=row.model_name,
         endpoint=endpoint,
         endpoint_problem=problem,
-        asker_user_id=task.creator.slack_user_id if task.creator else None,
-        channel=task.slack_answer_channel_id or task.slack_channel_id,
-        asked_in=task.slack_channel_id,
-        message_ts=task.slack_message_ts,
-        answer_ts=task.answer_ts_list,
-        attempts=task.attempts,
-        response_url=task.slack_response_url,
-        web_url=f"{runtime.settings.public_url}/tasks/{task.id}",
+        asker_user_id=row.asker_user_id,
+        channel=row.slack_answer_channel_id or row.slack_channel_id,
+        asked_in=row.slack_channel_id,
+        message_ts=row.slack_message_ts,
+        answer_ts=[ts for ts in (row.slack_answer_ts or "").split(",") if ts],
+        attempts=row.attempts,
+        response_url=row.slack_response_url,
+        web_url=f"{runtime.settings.public_url}/tasks/{row.id}",
     )
 
 
@@ -285,16 +287,23 @@ class TaskRun:
         The thread is written before the row ends: a worker that dies in between leaves
         the task RUNNING, so it runs again and edits the same replies; nothing is lost.
         """
+        values = end_values(outcome)
         if outcome.status is not TaskStatus.CANCELLED:
+            if self.thread is not None:
+                self.thread.defer_reply_saves = True
             self.show_answer(final_text(outcome))
+            if self.thread is not None:
+                values["slack_answer_ts"] = ",".join(self.thread.answer_ts) or None
         with self.runtime.sessions.begin() as session:
             if outcome.status is TaskStatus.CANCELLED:
                 queries.update_task(session, self.job.task_id, answer=outcome.answer or None)
                 ended = False
             else:
-                ended = queries.finish_task(
-                    session, self.job.task_id, outcome.status, **end_values(outcome)
-                )
+                ended = queries.finish_task(session, self.job.task_id, outcome.status, **values)
+                if not ended and "slack_answer_ts" in values:
+                    queries.update_task(
+                        session, self.job.task_id, slack_answer_ts=values["slack_answer_ts"]
+                    )
             status = outcome.status if ended else self.current_status(session)
         if status is TaskStatus.CANCELLED:
             self.show_answer((outcome.answer or "") + cancelled_note())
