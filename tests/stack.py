@@ -28,7 +28,8 @@ from db.models import LlmModel, Person, SignInToken, Task
 from db.session import make_engine, make_session_factory
 from settings import Settings
 from tests.fakes.llm_server import FakeLLM
-from tests.fakes.slack_api import FakeSlack, wait_for
+from tests.fakes.server import wait_for
+from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"

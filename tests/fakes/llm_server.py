@@ -8,10 +8,11 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.fakes.server import LoopbackServer, Server
 
 Json = dict[str, Any]
 Headers = dict[str, str]
@@ -61,16 +62,6 @@ class LLMRequest:
     api_key: str | None
     at: float
     body: Json = field(default_factory=dict)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``predicate`` every 20 ms; raise AssertionError if it stays false."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            name = getattr(predicate, "__name__", repr(predicate))
-            raise AssertionError(f"condition {name} still false after {timeout:.1f}s")
-        time.sleep(0.02)
 
 
 def _text_of(content: Any) -> str:
@@ -147,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _Server
+    server: Server
 
     def do_GET(self) -> None:
         """Serve a GET request."""
@@ -161,16 +152,20 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class _Server(ThreadingHTTPServer):
-    """Threaded HTTP server with a deep accept queue."""
-
-    daemon_threads = True
-    request_queue_size = 1024
-    fake: FakeLLM
-
-
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     """Loopback OpenAI-compatible Chat Completions server."""
+
+    thread_name = "fake-llm"
+
+    def start(self) -> None:
+        """Serve on 127.0.0.1 at a free port in a daemon thread."""
+        self._stopped = threading.Event()
+        super().start()
+
+    def stop(self) -> None:
+        """Release hanging requests, stop serving and close the socket."""
+        self._stopped.set()
+        super().stop()
 
     def __init__(self) -> None:
         """Create a stopped server with no scripts."""
@@ -178,54 +173,13 @@ class FakeLLM:
         self.known_models: set[str] | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(_Handler)
         self._ids = itertools.count(1)
         self._requests: list[LLMRequest] = []
         self._scripts: dict[str, Behaviour] = {}
         self._attempts: dict[str, int] = {}
 
     # lifecycle -----------------------------------------------------------
-
-    def start(self) -> None:
-        """Serve on 127.0.0.1 at a free port in a daemon thread."""
-        if self._server is not None:
-            return
-        self._stopped = threading.Event()
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="fake-llm", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Release hanging requests, stop serving and close the socket."""
-        self._stopped.set()
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        """Start on entering a with block."""
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop on leaving a with block."""
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        if self._server is None:
-            raise RuntimeError("FakeLLM is not started")
-        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -256,10 +210,6 @@ class FakeLLM:
             self._attempts.clear()
             self.api_keys = None
             self.known_models = None
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Poll ``predicate`` every 20 ms; raise AssertionError on timeout."""
-        wait_for(predicate, timeout)
 
     # HTTP plumbing ---------------------------------------------------------
 

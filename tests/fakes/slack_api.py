@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.server import LoopbackServer, Server
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -42,16 +43,6 @@ class _Fault:
 
     value: str
     times: int | None
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``predicate`` every 20 ms; raise AssertionError if it stays false."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            name = getattr(predicate, "__name__", repr(predicate))
-            raise AssertionError(f"condition {name} still false after {timeout:.1f}s")
-        time.sleep(0.02)
 
 
 def _decode(value: Any) -> Any:
@@ -115,7 +106,7 @@ def _consume(table: dict[str, _Fault], key: str) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     """Routes every request to the owning FakeSlack."""
 
-    server: _Server
+    server: Server
 
     def do_GET(self) -> None:
         """Serve a GET request."""
@@ -129,23 +120,16 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class _Server(ThreadingHTTPServer):
-    """Threaded HTTP server that knows its fake."""
-
-    daemon_threads = True
-    request_queue_size = 1024
-    fake: FakeSlack
-
-
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """Loopback stand-in of the Slack Web API."""
+
+    thread_name = "fake-slack"
 
     def __init__(self) -> None:
         """Create a stopped fake with empty state."""
         self.users: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(_Handler)
         self._ts_counter = 0
         self._view_counter = 0
         self._clear()
@@ -164,44 +148,6 @@ class FakeSlack:
 
     # lifecycle -----------------------------------------------------------
 
-    def start(self) -> None:
-        """Serve on 127.0.0.1 at a free port in a daemon thread."""
-        if self._server is not None:
-            return
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the listening socket."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        """Start on entering a with block."""
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop on leaving a with block."""
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        return int(self._server.server_address[1])
-
     @property
     def url(self) -> str:
         """Base URL for ``WebClient(base_url=...)``."""
@@ -215,10 +161,6 @@ class FakeSlack:
         """Clear calls, messages and programmed behaviours (users stay)."""
         with self._lock:
             self._clear()
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Poll ``predicate`` every 20 ms; raise AssertionError on timeout."""
-        wait_for(predicate, timeout)
 
     # test data and faults ------------------------------------------------
 
