@@ -43,6 +43,7 @@ class Settings:
     secret_key_fallbacks: tuple[str, ...] = ()
     task_lease_seconds: int = 60
     worker_concurrency: int = 500
+    worker_nice: int = 10
     celery_queue: str = "promptdesk"
     db_pool_size: int = 20
 
@@ -68,6 +69,7 @@ class Settings:
             secret_key_fallbacks=tuple(_list(values.get("SECRET_KEY_FALLBACKS"))),
             task_lease_seconds=_int(values, "TASK_LEASE_SECONDS", 60, minimum=2),
             worker_concurrency=_int(values, "WORKER_CONCURRENCY", 500, minimum=1),
+            worker_nice=min(19, _int(values, "WORKER_NICE", 10)),
             celery_queue=values.get("CELERY_QUEUE") or "promptdesk",
             db_pool_size=_int(values, "DB_POOL_SIZE", 20, minimum=1),
         )
@@ -90,6 +92,7 @@ class Settings:
             "SECRET_KEY_FALLBACKS": ",".join(self.secret_key_fallbacks),
             "TASK_LEASE_SECONDS": str(self.task_lease_seconds),
             "WORKER_CONCURRENCY": str(self.worker_concurrency),
+            "WORKER_NICE": str(self.worker_nice),
             "CELERY_QUEUE": self.celery_queue,
             "DB_POOL_SIZE": str(self.db_pool_size),
         }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_ready, worker_shutdown
 
 from tasks.maintenance import Maintenance
 from tasks.runtime import runtime_of
@@ -16,8 +17,17 @@ _threads: list[Maintenance] = []
 
 def connect() -> None:
     """Hook the housekeeping thread to the worker's start and stop."""
+    worker_init.connect(_lower_priority, weak=False, dispatch_uid="promptdesk-worker-nice")
     worker_ready.connect(_start, weak=False, dispatch_uid="promptdesk-maintenance-start")
     worker_shutdown.connect(_stop, weak=False, dispatch_uid="promptdesk-maintenance-stop")
+
+
+def _lower_priority(sender: Any = None, **_: Any) -> None:
+    # Acks to Slack have a 3 s deadline and answers do not: where the web process and a
+    # worker share a machine, the web process gets the CPU first.
+    nice = sender.app.conf.promptdesk_settings.worker_nice
+    if nice > 0:
+        os.nice(nice)
 
 
 def _start(sender: Any = None, **_: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -205,3 +206,8 @@ def test_slack_retry_of_a_command_creates_no_second_task(env: Stack, ada: SlackU
     wait_status(env, task_id_in(first))
     with env.sessions()() as session:
         assert session.query(Task).count() == 1
+
+
+def test_worker_runs_at_lower_cpu_priority_than_the_web_process(env: Stack) -> None:
+    worker = env.workers[0].process.pid
+    assert os.getpriority(os.PRIO_PROCESS, worker) == env.settings.worker_nice == 10
