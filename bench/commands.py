@@ -39,7 +39,10 @@ class Response:
 
     def json(self) -> dict[str, Any]:
         """Return the JSON body (empty when there is none)."""
-        data = json.loads(self.body) if self.body else {}
+        try:
+            data = json.loads(self.body) if self.body else {}
+        except ValueError:
+            return {}
         return data if isinstance(data, dict) else {}
 
     def text(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import multiprocessing
 import signal
 import threading
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from bench.commands import Command, Sender, build_command
+from bench.stack import StackError
 
 PROMPT = "Summarise ticket {index} of round {round} for the weekly report"
 MODEL_NAME = "bench"
@@ -95,7 +97,7 @@ def send_one(sender: Sender, command: Command) -> Ack:
     started = time.time()
     try:
         response = sender.post(command)
-    except (OSError, ValueError) as failure:
+    except (OSError, ValueError, http.client.HTTPException) as failure:
         elapsed = time.time() - started
         return Ack(command, started, elapsed, 0, None, f"{type(failure).__name__}: {failure}")
     task_id = response.task_id() if response.status == 200 else None
@@ -131,7 +133,7 @@ class LoadProcess:
         try:
             acks: list[Ack] = self._conn.recv()
         except EOFError:
-            raise RuntimeError("the load process died") from None
+            raise StackError("the load process died") from None
         return acks
 
     def close(self) -> None:
