@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.parsing import redact_keys
+from bot.people import ProfileRequests
 from bot.replies import sorry
 from db.keys import KeyBox
 from db.validation import Refused
@@ -28,6 +29,7 @@ class BotContext:
     sessions: sessionmaker[Session]
     dispatcher: Dispatcher
     keys: KeyBox
+    profiles: ProfileRequests = field(default_factory=ProfileRequests)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.commands.task import SIGN_IN_LIFETIME
 from bot.context import BotContext
-from bot.people import needs_profile, person_for
+from bot.people import person_for
 from bot.replies import sign_in_link
 from db import queries
 
@@ -28,7 +28,7 @@ def handle_home_opened(ctx: BotContext, event: dict[str, Any], body: dict[str, A
     user_id, team_id = str(event.get("user", "")), str(body.get("team_id", ""))
     with ctx.sessions.begin() as session:
         person = person_for(session, user_id, team_id, None)
-        refresh = needs_profile(person)
+        refresh = ctx.profiles.should_refresh(person)
         person_id = person.id
     ctx.dispatcher.publish_home(user_id, team_id)
     if refresh:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -11,6 +13,7 @@ from db import queries
 from db.models import Person, utcnow
 
 PROFILE_MAX_AGE = timedelta(days=1)
+PROFILE_REQUEST_INTERVAL = 60.0
 
 
 def person_for(session: Session, user_id: str, team_id: str, user_name: str | None) -> Person:
@@ -25,7 +28,22 @@ def person_for_mention(session: Session, mention: Mention, team_id: str) -> Pers
     )
 
 
-def needs_profile(person: Person) -> bool:
-    """Tell whether the person's real name should be fetched from Slack again."""
-    fetched = person.profile_fetched_at
-    return fetched is None or utcnow() - fetched > PROFILE_MAX_AGE
+class ProfileRequests:
+    """Remembers whose real name was asked for lately, so a burst asks once."""
+
+    def __init__(self, interval: float = PROFILE_REQUEST_INTERVAL) -> None:
+        self.interval = interval
+        self._asked: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def should_refresh(self, person: Person) -> bool:
+        """Tell whether to queue a look-up: the name is missing or old, and not just asked."""
+        fetched = person.profile_fetched_at
+        if fetched is not None and utcnow() - fetched <= PROFILE_MAX_AGE:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if now - self._asked.get(person.id, -self.interval) < self.interval:
+                return False
+            self._asked[person.id] = now
+        return True

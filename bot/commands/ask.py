@@ -9,7 +9,7 @@ from bot import replies
 from bot.context import BotContext, CommandRequest, Reply, command_listener
 from bot.errors import UserError
 from bot.parsing import clean_text
-from bot.people import needs_profile, person_for
+from bot.people import person_for
 from db import queries
 from db.models import Task, utcnow
 
@@ -89,7 +89,7 @@ def create_ask_task(
         # Marked dispatched before the publish; a failed publish clears it again, and a
         # crash in between is caught by the workers' sweep of long-pending tasks.
         task.dispatched_at = utcnow()
-        return task, person.id, needs_profile(person), True
+        return task, person.id, ctx.profiles.should_refresh(person), True
 
 
 def existing_task(ctx: BotContext, request: CommandRequest) -> Task:

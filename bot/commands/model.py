@@ -10,7 +10,7 @@ from bot.context import BotContext, CommandRequest, Reply, command_listener
 from bot.errors import UserError
 from bot.models_service import input_from_options
 from bot.parsing import clean_text, parse_options, split_words
-from bot.people import needs_profile, person_for
+from bot.people import person_for
 from db import queries
 from db.models import LlmModel, Task
 from db.rules import check_can_change_model
@@ -49,7 +49,9 @@ def handle_add(ctx: BotContext, request: CommandRequest, args: list[str]) -> Rep
         fields = input_from_options(session, request.team_id, args[0], options)
         model = add_model(session, fields, ctx.keys, ctx.settings.allow_private_model_urls, person)
         maintainer = model.maintainer
-        refresh = [p.id for p in {person, maintainer} if p is not None and needs_profile(p)]
+        refresh = [
+            p.id for p in {person, maintainer} if p is not None and ctx.profiles.should_refresh(p)
+        ]
         text = (
             f"Registered `{model.name}` ({model.provider_model} at {model.base_url}), "
             f"key `{model.api_key_hint}`, maintained by "
