@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.blocks import MODEL_MODAL_CALLBACK, build_model_modal
-from bot.commands.task import Asker, cancel, queue_new_task, start_retry
-from bot.context import BotContext
+from bot.commands.task import Asker, cancel, start_retry
+from bot.context import BotContext, queue_new_task
 from bot.models_service import model_input
 from bot.parsing import Mention
 from bot.people import person_for

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.parsing import redact_keys
 from bot.people import ProfileRequests
-from bot.replies import sorry
+from bot.replies import sorry, task_queued
+from db.handoff import queue_committed_task
 from db.keys import KeyBox
+from db.models import Task
 from db.validation import Refused
 from settings import Settings
 from tasks.dispatch import Dispatcher
@@ -88,3 +90,9 @@ def command_listener(ctx: BotContext, handler: Handler) -> Callable[..., None]:
         ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
     return listener
+
+
+def queue_new_task(ctx: BotContext, task: Task) -> str:
+    """Queue a committed task and return the sentence that names it."""
+    queued = queue_committed_task(ctx.sessions, task.id, ctx.dispatcher.run_task)
+    return task_queued(task, queued)

@@ -164,11 +164,6 @@ class Task(Base):
             return None
         return (self.finished_at - self.started_at).total_seconds()
 
-    @property
-    def answer_ts_list(self) -> list[str]:
-        """Return the ts of every answer reply, in order."""
-        return [ts for ts in (self.slack_answer_ts or "").split(",") if ts]
-
 
 class SignInToken(Base):
     """A single-use link that signs a person in to the web pages."""

@@ -126,6 +126,8 @@ def create_task(
         slack_request_key=request_key,
         slack_response_url=response_url,
         retry_of_id=retry_of.id if retry_of else None,
+        # Marked dispatched before the publish that follows the commit; see db.handoff.
+        dispatched_at=utcnow(),
     )
     session.add(task)
     session.flush()
@@ -161,11 +163,6 @@ class TaskFilter:
     model_name: str | None = None
     creator_id: int | None = None
     text: str | None = None
-
-
-def mark_dispatched(session: Session, task_id: int) -> None:
-    """Record that a task's message reached the queue."""
-    session.execute(update(Task).where(Task.id == task_id).values(dispatched_at=utcnow()))
 
 
 # What running a task needs, read as plain columns: a worker claims hundreds a second.

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy.orm import Session
 
 from db import queries
-from db.models import LlmModel, Person, Task, utcnow
+from db.models import LlmModel, Person, Task
 from db.validation import Refused
 
 
@@ -79,7 +79,6 @@ def retry_task(
         retry_of=original,
         name=original.name,
     )
-    task.dispatched_at = utcnow()
     return task
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.models import TaskStatus
+from tasks.mrkdwn import escape
 
 PROMPT_PREVIEW_LENGTH = 280
 
@@ -36,11 +37,6 @@ def shorten(text: str, length: int) -> str:
     """Cut a text to a length, marking the cut."""
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack treats as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def status_label(status: TaskStatus) -> str:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import flash
 
-from db.queries import update_task
+from db.handoff import queue_committed_task
 from web import messages
 from web.context import web_context
-
-logger = logging.getLogger(__name__)
 
 
 def queue_ready() -> bool:
@@ -20,12 +16,11 @@ def queue_ready() -> bool:
 
 def start_task(task_id: int, started_message: str) -> bool:
     """Queue a committed task and tell the person how it went."""
-    if _send(task_id):
+    context = web_context()
+    send = context.queue.run_task if context.queue is not None else _no_queue
+    if queue_committed_task(context.sessions, task_id, send):
         flash(started_message, "info")
         return True
-    # The sweeper re-sends PENDING tasks that were never dispatched once the queue is back.
-    with web_context().sessions.begin() as db:
-        update_task(db, task_id, dispatched_at=None)
     flash(messages.QUEUE_AWAY.format(task_id=task_id), "warning")
     return False
 
@@ -42,12 +37,5 @@ def start_model_test(model_id: int) -> bool:
     return True
 
 
-def _send(task_id: int) -> bool:
-    queue = web_context().queue
-    if queue is None:
-        return False
-    try:
-        return queue.run_task(task_id)
-    except Exception:  # a queue that breaks must not lose the saved task or show a 500
-        logger.exception("queueing task %s failed", task_id)
-        return False
+def _no_queue(_task_id: int) -> bool:
+    return False

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from db import rules
-from db.models import LlmModel, Task, TaskStatus, utcnow
+from db.models import LlmModel, Task, TaskStatus
 from db.queries import create_task, get_task, list_models
 from db.validation import Refused
 from web import messages
@@ -62,7 +62,6 @@ def add_task(db: Session, form: Form) -> int:
     form.raise_if_invalid()
     assert model is not None
     task = create_task(db, me(db), model, form.value("prompt"), name=form.value("name") or None)
-    task.dispatched_at = utcnow()
     return task.id
 
 

@@ -6,12 +6,12 @@ from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot import replies
-from bot.context import BotContext, CommandRequest, Reply, command_listener
+from bot.context import BotContext, CommandRequest, Reply, command_listener, queue_new_task
 from bot.errors import UserError
 from bot.parsing import clean_text
 from bot.people import person_for
 from db import queries
-from db.models import Task, utcnow
+from db.models import Task
 
 MAX_PROMPT_CHARACTERS = 32_000
 
@@ -54,13 +54,10 @@ def handle_ask(ctx: BotContext, request: CommandRequest) -> Reply:
         person_id, refresh = 0, False
     if not new:
         return Reply(replies.already_created(task))
-    queued = ctx.dispatcher.run_task(task.id)
-    if not queued:
-        with ctx.sessions.begin() as session:
-            queries.update_task(session, task.id, dispatched_at=None)
+    reply = queue_new_task(ctx, task)
     if refresh:
         ctx.dispatcher.refresh_person(person_id)
-    return Reply(replies.task_queued(task, queued))
+    return Reply(reply)
 
 
 def create_ask_task(
@@ -86,9 +83,6 @@ def create_ask_task(
             request_key=request.trigger_id,
             response_url=request.response_url,
         )
-        # Marked dispatched before the publish; a failed publish clears it again, and a
-        # crash in between is caught by the workers' sweep of long-pending tasks.
-        task.dispatched_at = utcnow()
         return task, person.id, ctx.profiles.should_refresh(person), True
 
 

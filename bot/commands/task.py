@@ -9,7 +9,7 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from bot import blocks, replies
-from bot.context import BotContext, CommandRequest, Reply, command_listener
+from bot.context import BotContext, CommandRequest, Reply, command_listener, queue_new_task
 from bot.errors import UserError
 from bot.parsing import clean_text, parse_task_id, split_words
 from bot.people import person_for
@@ -110,15 +110,6 @@ def start_retry(
             request_key=request_key,
             response_url=response_url,
         )
-
-
-def queue_new_task(ctx: BotContext, task: Task) -> str:
-    """Queue a committed task and return the sentence that names it."""
-    queued = ctx.dispatcher.run_task(task.id)
-    if not queued:
-        with ctx.sessions.begin() as session:
-            queries.update_task(session, task.id, dispatched_at=None)
-    return replies.task_queued(task, queued)
 
 
 def handle_cancel(ctx: BotContext, request: CommandRequest, task_id: int) -> Reply:
